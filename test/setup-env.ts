@@ -1,0 +1,7 @@
+// Each test file sees the running services' addresses in process.env, as a user's shell would.
+// tsx's require hook lets code that loads modules by path (Temporal's data converter, the
+// workflow bundle's entry) resolve TypeScript sources in tests exactly as under `rotator`.
+import 'tsx/cjs';
+import { inject } from 'vitest';
+
+Object.assign(process.env, inject('serviceEnv'));

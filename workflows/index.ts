@@ -1,0 +1,2 @@
+/** Every rotator workflow, and nothing else (the worker bundles this file). */
+export {};
