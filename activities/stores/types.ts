@@ -5,11 +5,9 @@
  * Values cross this interface only inside activities; workflows see `SecretRef`s and ids.
  */
 
-/** Where a secret lives: the inventory's store name and the store's own name for it. */
-export interface SecretRef {
-  store: string;
-  path: string;
-}
+import type { SecretRef } from '../../workflows/types';
+
+export type { SecretRef };
 
 /** Which version to read: a stage or a version id returned by `putPending`. */
 export type VersionSelector = 'current' | 'previous' | 'pending' | { versionId: string };

@@ -8,7 +8,7 @@ import { localCacheRoot, localStateDir } from '../../client/local-stack';
 /** Pinned tool versions; a binary is rebuilt only when its version changes. */
 export const VERSIONS = {
   temporal: 'v1.5.1',
-  openbao: 'v2.4.4',
+  openbao: 'v2.4.0',
   moto: '5.2.5',
   postgres: '15',
 } as const;

@@ -197,8 +197,11 @@ const openbao: Service = {
   healthy: () => httpOk(`http://${HOST}:${PORTS.openbao}/v1/sys/health`),
   async start() {
     const bin = openbaoBinary();
+    // OpenBao refuses audit devices through the API; they are declared in configuration
+    const config = join(stateDir, 'openbao.hcl');
+    writeFileSync(config, `audit "file" "file" {\n  options {\n    file_path = ${JSON.stringify(openbaoAuditLog())}\n  }\n}\n`);
     // dev mode keeps its data in memory: a restart starts from empty, configured again below
-    daemon('openbao', bin, ['server', '-dev', `-dev-root-token-id=${OPENBAO_ROOT_TOKEN}`, `-dev-listen-address=${HOST}:${PORTS.openbao}`], { BAO_DEV_ROOT_TOKEN_ID: OPENBAO_ROOT_TOKEN });
+    daemon('openbao', bin, ['server', '-dev', `-dev-root-token-id=${OPENBAO_ROOT_TOKEN}`, `-dev-listen-address=${HOST}:${PORTS.openbao}`, `-config=${config}`]);
   },
   async configure() {
     const api = async (method: string, path: string, body?: unknown) => {
@@ -213,7 +216,6 @@ const openbao: Service = {
     if (!('pki/' in mounts)) await api('POST', 'sys/mounts/pki', { type: 'pki', config: { max_lease_ttl: '87600h' } });
     if (!('database/' in mounts)) await api('POST', 'sys/mounts/database', { type: 'database' });
     await api('POST', 'sys/auth/approle', { type: 'approle' });
-    await api('PUT', 'sys/audit/file', { type: 'file', options: { file_path: openbaoAuditLog() } });
   },
 };
 
@@ -226,7 +228,7 @@ const moto: Service = {
   },
 };
 
-const SERVICES: Service[] = (process.env.ROTATOR_ONLY ? [postgres, moto, temporal] : [postgres, openbao, moto, temporal]);
+const SERVICES: Service[] = [postgres, openbao, moto, temporal];
 
 // ---------------------------------------------------------------- lock, start, stop, env
 

@@ -60,7 +60,9 @@ export function openbaoBinary(): string {
   if (existsSync(bin)) return bin;
   requireTool('go', 'install Go >= 1.22 (https://go.dev/doc/install) to build OpenBao, or put bao on PATH');
   mkdirSync(dir, { recursive: true });
-  build(`openbao ${VERSIONS.openbao}`, 'go', ['build', '-trimpath', '-o', `${bin}.partial`, '.'], { cwd: join(__dirname, 'openbao') });
+  // the release version is stamped at link time, as OpenBao's own release build does
+  const ldflags = `-X github.com/openbao/openbao/version.fullVersion=${VERSIONS.openbao.slice(1)}`;
+  build(`openbao ${VERSIONS.openbao}`, 'go', ['build', '-trimpath', '-ldflags', ldflags, '-o', `${bin}.partial`, '.'], { cwd: join(__dirname, 'openbao') });
   renameSync(`${bin}.partial`, bin);
   return bin;
 }
