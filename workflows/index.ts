@@ -1,2 +1,2 @@
 /** Every rotator workflow, and nothing else (the worker bundles this file). */
-export {};
+export { rotatePostgresDualAccount } from './rotate-postgres-dual-account';

@@ -9,10 +9,10 @@ export interface Actor {
 
 export const progressQuery = defineQuery<RotationProgress>('progress');
 /** End the grace period now; refused when no grace period is running. */
-export const skipGraceUpdate = defineUpdate<void, [Actor?]>('skipGrace');
+export const skipGraceUpdate = defineUpdate<void, [Actor]>('skipGrace');
 /** Lengthen the running grace period by `ms`; refused when none is running. */
 export const extendGraceUpdate = defineUpdate<void, [{ ms: number } & Actor]>('extendGrace');
 /** Approve promotion; refused unless awaiting approval, and from the requester. */
-export const approveUpdate = defineUpdate<void, [Actor?]>('approve');
+export const approveUpdate = defineUpdate<void, [Actor]>('approve');
 /** Stop and compensate; refused once the old credential is retired. */
 export const abortUpdate = defineUpdate<void, [Actor & { reason?: string }]>('abort');

@@ -63,7 +63,7 @@ export interface StepProgress {
 /** The `progress` query's answer. */
 export interface RotationProgress {
   secretId: string;
-  phase: 'running' | 'awaiting-approval' | 'grace' | 'compensating' | 'finished';
+  phase: 'running' | 'awaiting-approval' | 'grace' | 'retiring' | 'compensating' | 'finished';
   steps: StepProgress[];
   graceEndsAt?: string;
   graceRemainingMs?: number;

@@ -51,3 +51,8 @@ export interface SecretStore {
   /** Versions and their stages; `exists: false` for a secret never written. */
   describe(ref: SecretRef): Promise<SecretDescription>;
 }
+
+/** Looks a store up by its inventory name. */
+export interface StoreRegistry {
+  get(name: string): SecretStore;
+}

@@ -1,0 +1,26 @@
+/**
+ * All activities, built from injected clients. The worker registers the result; the
+ * workflows see only the types.
+ */
+import { Client } from 'pg';
+import { createPostgresActivities, type PgConnect } from './postgres/activities';
+import { createStoreActivities } from './stores/activities';
+import type { StoreRegistry } from './stores/types';
+
+/** What every activity may use. */
+export interface ActivityDeps {
+  stores: StoreRegistry;
+  connect: PgConnect;
+}
+
+/** Opens a real PostgreSQL session (password authentication over TCP). */
+export const connectPostgres: PgConnect = async (cfg) => {
+  const client = new Client({ ...cfg, connectionTimeoutMillis: 10_000, application_name: 'rotator' });
+  await client.connect();
+  return client;
+};
+
+export const createActivities = (d: ActivityDeps) => ({
+  ...createStoreActivities(d),
+  ...createPostgresActivities(d),
+});
