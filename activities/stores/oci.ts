@@ -345,8 +345,11 @@ export class OciVaultStore implements SecretStore {
 
   /** The version named `name` (a token's version): its number if it holds `value`, Conflict if it holds another. */
   private async versionNamed(c: OciClients, ref: SecretRef, id: string, name: string, value: string): Promise<string | undefined> {
-    const bundle = await this.bundle(c, id, { secretVersionName: name });
-    if (!bundle) return undefined;
+    // listed, not fetched by name: a name not yet written is the common case, not an error
+    const v = (await this.versions(c, id)).find((x) => x.name === name);
+    if (!v) return undefined;
+    const bundle = await this.bundle(c, id, { versionNumber: v.versionNumber });
+    if (!bundle) throw new ConflictError(ref, 'the idempotency token names a version that was discarded');
     if (!sameBytes(decodeBytes(ref, bundle), Buffer.from(value, 'utf8'))) {
       throw new ConflictError(ref, 'the idempotency token was already used with another value');
     }
