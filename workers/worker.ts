@@ -21,8 +21,9 @@ export interface RotatorWorkerOptions {
   maxCachedWorkflows?: number;
   /** How long in-flight activities get to finish on shutdown before they are handed back. */
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
-  /** Extra options, e.g. identity. */
   identity?: string;
+  /** Worker interceptors (the crash tests kill the process from one). */
+  interceptors?: WorkerOptions['interceptors'];
 }
 
 /** A worker and the connection it owns; `close()` after `run()` settles. */
@@ -44,6 +45,7 @@ export async function createRotatorWorker(opts: RotatorWorkerOptions): Promise<R
       maxCachedWorkflows: opts.maxCachedWorkflows ?? 500,
       shutdownGraceTime: opts.shutdownGraceTime ?? '30s',
       ...(opts.identity ? { identity: opts.identity } : {}),
+      ...(opts.interceptors ? { interceptors: opts.interceptors } : {}),
     });
     return { worker, close: () => connection.close() };
   } catch (err) {
