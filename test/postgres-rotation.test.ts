@@ -9,7 +9,10 @@ import { connectPostgres, createActivities } from '../activities/index';
 import { parseDatabaseSecret } from '../activities/postgres/activities';
 import { AwsSecretsManagerStore, createAwsSecretsManagerClient } from '../activities/stores/aws';
 import type { SecretStore } from '../activities/stores/types';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AesGcmCodec } from '../client/codec';
+import { AlreadyRunningError, startRotation } from '../client/rotations';
+import { SecretReader } from '../client/secret-reader';
 import { abortUpdate, approveUpdate, extendGraceUpdate, progressQuery, skipGraceUpdate } from '../workflows/messages';
 import type { PostgresRotationInput, RotationProgress, RotationResult } from '../workflows/types';
 import { decodedHistoryText, rawHistoryText } from './helpers/history';
@@ -70,6 +73,51 @@ describe('dual-account rotation', () => {
     // the previous credential is dead: its password was replaced by one stored nowhere
     expect((await credential(input, 'previous')).password).toBe(c1.password);
     expect(await tryLogin(input.postgres.database, c1.username, c1.password)).toBe('28P01');
+  });
+
+  it('zero downtime: a consumer logging in every 50 ms through rotation and grace never fails, and ends on the new account', async () => {
+    const input = await newDualAccountSecret(store, { timings: { graceMs: 0 } });
+    await rotate(input);
+    const reader = new SecretReader({ store, ref: input.ref, ttlMs: input.timings.consumerCacheTtlMs });
+    const failures: string[] = [];
+    let logins = 0;
+    let lastUser = '';
+    let running = true;
+    const consumer = (async () => {
+      while (running) {
+        const cred = parseDatabaseSecret((await reader.get()).value, input.ref);
+        const r = await tryLogin(input.postgres.database, cred.username, cred.password);
+        if (r === 'ok') logins++;
+        else failures.push(`${cred.username}: ${r}`);
+        lastUser = cred.username;
+        await sleep(50); // the consumer's own pace: a new connection every 50 ms
+      }
+    })();
+    const result = await rotate({ ...input, timings: { ...input.timings, graceMs: 2000 } });
+    await waitFor(() => lastUser === result.activeAccount, { what: 'the consumer to reach the new account' });
+    running = false;
+    await consumer;
+    expect(result.outcome).toBe('rotated');
+    expect(failures).toEqual([]);
+    expect(logins).toBeGreaterThan(20);
+    expect(lastUser).toBe(input.postgres.accounts[1]);
+  });
+
+  it('a second start of the same secret is refused while one runs; join returns the running one', async () => {
+    const seed = await newDualAccountSecret(store, { timings: { graceMs: 0 } });
+    await rotate(seed);
+    const input = { ...seed, timings: { ...seed.timings, graceMs: 60_000 } };
+    const plan = { workflowType: 'rotatePostgresDualAccount' as const, input };
+    const first = await startRotation(h.client, h.taskQueue, plan);
+    workflowIds.push(first.workflowId);
+    const refused = startRotation(h.client, h.taskQueue, plan);
+    await expect(refused).rejects.toBeInstanceOf(AlreadyRunningError);
+    await expect(refused).rejects.toThrow(`a rotation of ${input.secretId} is already running (workflow rotation/${input.secretId})`);
+    const joined = await startRotation(h.client, h.taskQueue, plan, { join: true });
+    expect(joined.firstExecutionRunId).toBe(first.firstExecutionRunId);
+    await waitFor(async () => (await progress(first)).phase === 'grace');
+    await first.executeUpdate(skipGraceUpdate, { args: [{}] });
+    expect(((await joined.result()) as RotationResult).outcome).toBe('rotated');
   });
 
   it('a failing verification rolls back: current is unchanged and still logs in', async () => {
