@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectPostgres, createActivities } from '../activities/index';
 import { parseDatabaseSecret } from '../activities/postgres/activities';
 import { AwsSecretsManagerStore, createAwsSecretsManagerClient } from '../activities/stores/aws';
+import { VaultKvStore } from '../activities/stores/vault';
 import type { SecretStore } from '../activities/stores/types';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AesGcmCodec } from '../client/codec';
@@ -22,12 +23,14 @@ import { waitFor } from './helpers/wait';
 
 let h: TemporalHarness;
 let store: SecretStore;
+let vault: SecretStore;
 const passwordsSeen: string[] = [];
 const workflowIds: string[] = [];
 
 beforeAll(async () => {
   store = new AwsSecretsManagerStore({ name: 'aws', client: createAwsSecretsManagerClient({ region: 'us-east-1', endpoint: process.env.AWS_ENDPOINT_URL, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } }) });
-  h = await startHarness({ prefix: 'pg-rotation', activities: createActivities({ stores: registry([store]), connect: connectPostgres }) });
+  vault = new VaultKvStore({ name: 'vault', address: process.env.VAULT_ADDR!, auth: { kind: 'token', token: process.env.VAULT_TOKEN! } });
+  h = await startHarness({ prefix: 'pg-rotation', activities: createActivities({ stores: registry([store, vault]), connect: connectPostgres }) });
 });
 afterAll(async () => h?.stop());
 
@@ -41,14 +44,18 @@ const progress = (w: WorkflowHandle): Promise<RotationProgress> => w.query(progr
 
 /** Reads a stage and remembers its password for the secret scans at the end. */
 async function credential(input: PostgresRotationInput, which: 'current' | 'previous') {
-  const s = parseDatabaseSecret((await store.getVersion(input.ref, which)).value, input.ref);
+  const from = input.ref.store === vault.name ? vault : store;
+  const s = parseDatabaseSecret((await from.getVersion(input.ref, which)).value, input.ref);
   passwordsSeen.push(s.password);
   return s;
 }
 
-describe('dual-account rotation', () => {
+describe.each([
+  ['AWS Secrets Manager (moto)', () => store],
+  ['Vault KV v2 (OpenBao)', () => vault],
+])('the main path with %s', (_name, storeOf) => {
   it('bootstraps a secret with no current version, then swaps accounts and kills the old password', async () => {
-    const input = await newDualAccountSecret(store, { timings: { graceMs: 500 } });
+    const input = await newDualAccountSecret(storeOf(), { timings: { graceMs: 500 } });
     const first = await rotate(input);
     expect(first.outcome).toBe('rotated');
     expect(first.activeAccount).toBe(input.postgres.accounts[0]);
@@ -74,6 +81,9 @@ describe('dual-account rotation', () => {
     expect((await credential(input, 'previous')).password).toBe(c1.password);
     expect(await tryLogin(input.postgres.database, c1.username, c1.password)).toBe('28P01');
   });
+});
+
+describe('dual-account rotation', () => {
 
   it('zero downtime: a consumer logging in every 50 ms through rotation and grace never fails, and ends on the new account', async () => {
     const input = await newDualAccountSecret(store, { timings: { graceMs: 0 } });
