@@ -1,0 +1,50 @@
+/**
+ * Records the histories replayed by test/replay.test.ts: a completed rotation, a rolled-back
+ * one and an aborted one. Run against the local services when a workflow change is meant to
+ * be incompatible (and then guard it with patched()):
+ *
+ *   npm run services && eval "$(npm run --silent services -- env | sed 's/^/export /')" \
+ *     && node --require tsx/cjs test/histories/record.ts
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { connectPostgres, createActivities } from '../../activities/index';
+import { AwsSecretsManagerStore, createAwsSecretsManagerClient } from '../../activities/stores/aws';
+import { abortUpdate, progressQuery } from '../../workflows/messages';
+import type { PostgresRotationInput } from '../../workflows/types';
+import { newDualAccountSecret, registry } from '../helpers/postgres';
+import { REPLAY_CODEC_KEYS } from '../helpers/replay-fixture';
+import { startHarness } from '../helpers/temporal';
+import { waitFor } from '../helpers/wait';
+
+async function main(): Promise<void> {
+  process.env.ROTATOR_CODEC_KEYS = REPLAY_CODEC_KEYS;
+  const store = new AwsSecretsManagerStore({ name: 'aws', client: createAwsSecretsManagerClient({ region: 'us-east-1', endpoint: process.env.AWS_ENDPOINT_URL, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } }) });
+  const h = await startHarness({ prefix: 'record', activities: createActivities({ stores: registry([store]), connect: connectPostgres }) });
+  const start = (input: PostgresRotationInput, suffix: string) =>
+    h.client.workflow.start('rotatePostgresDualAccount', { taskQueue: h.taskQueue, workflowId: `rotation/${input.secretId}${suffix}`, args: [input] });
+  const save = async (name: string, w: WorkflowHandle) => {
+    await w.result();
+    writeFileSync(join(__dirname, `${name}.json`), `${historyToJSON(await w.fetchHistory())}\n`);
+    process.stdout.write(`saved ${name}.json\n`);
+  };
+  try {
+    const input = await newDualAccountSecret(store, { timings: { graceMs: 1000, drainPollMs: 300 } });
+    await (await start(input, '-bootstrap')).result();
+    await save('rotated', await start(input, ''));
+    await save('rolled-back', await start({ ...input, postgres: { ...input.postgres, check: 'SELECT * FROM missing' } }, '-rollback'));
+    const aborted = await start({ ...input, timings: { ...input.timings, graceMs: 60_000 } }, '-abort');
+    await waitFor(async () => (await aborted.query(progressQuery)).phase === 'grace');
+    await aborted.executeUpdate(abortUpdate, { args: [{ by: 'recorder', reason: 'replay fixture' }] });
+    await save('aborted', aborted);
+  } finally {
+    await h.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`record: ${String(err)}\n`);
+  process.exitCode = 1;
+});
