@@ -3,7 +3,7 @@
  * secret: the workflow id is `rotation/<secretId>`, and a second start while one runs is
  * refused (or, when asked, joins the running one).
  */
-import { type Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
+import { type Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { WorkflowIdConflictPolicy } from '@temporalio/common';
 import type { RotationPlan } from './plans';
 
@@ -16,7 +16,7 @@ export class AlreadyRunningError extends Error {
 }
 
 /** Starts the plan's workflow; refuses if one runs for the secret, unless `join`. */
-export async function startRotation(client: Client, taskQueue: string, plan: RotationPlan, o: { join?: boolean } = {}): Promise<WorkflowHandle> {
+export async function startRotation(client: Client, taskQueue: string, plan: RotationPlan, o: { join?: boolean } = {}): Promise<WorkflowHandleWithFirstExecutionRunId> {
   const workflowId = rotationWorkflowId(plan.input.secretId);
   try {
     return await client.workflow.start(plan.workflowType, {
