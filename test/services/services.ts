@@ -145,7 +145,8 @@ const postgres: Service = {
     const bin = postgresBinaries();
     const asRoot = process.getuid?.() === 0;
     const user = asRoot ? 'postgres' : undefined;
-    if (!existsSync(join(pgDataDir, 'PG_VERSION'))) {
+    // a cluster whose superuser password we no longer have is of no use: start it afresh
+    if (!existsSync(join(pgDataDir, 'PG_VERSION')) || !existsSync(join(stateDir, 'pg-superuser-password'))) {
       rmSync(pgDataDir, { recursive: true, force: true });
       // the parent must be traversable by the server's user; the data directory is its alone
       mkdirSync(dirname(pgDataDir), { recursive: true, mode: 0o755 });
@@ -199,7 +200,8 @@ const openbao: Service = {
     const bin = openbaoBinary();
     // OpenBao refuses audit devices through the API; they are declared in configuration
     const config = join(stateDir, 'openbao.hcl');
-    writeFileSync(config, `audit "file" "file" {\n  options {\n    file_path = ${JSON.stringify(openbaoAuditLog())}\n  }\n}\n`);
+    // accessors in clear, so a leak response can revoke the tokens that read a secret
+    writeFileSync(config, `audit "file" "file" {\n  options {\n    file_path = ${JSON.stringify(openbaoAuditLog())}\n    hmac_accessor = "false"\n  }\n}\n`);
     // dev mode keeps its data in memory: a restart starts from empty, configured again below
     daemon('openbao', bin, ['server', '-dev', `-dev-root-token-id=${OPENBAO_ROOT_TOKEN}`, `-dev-listen-address=${HOST}:${PORTS.openbao}`, `-config=${config}`]);
   },
