@@ -39,7 +39,7 @@ export function temporalBinary(): string {
   const dir = binDir('temporal', VERSIONS.temporal);
   const bin = join(dir, 'temporal');
   if (existsSync(bin)) return bin;
-  requireTool('go', 'install Go >= 1.22 (https://go.dev/doc/install) to build the Temporal CLI, or put temporal v1.5.x on PATH');
+  requireTool('go', 'install Go >= 1.24 (https://go.dev/doc/install) to build the Temporal CLI, or put temporal v1.5.x on PATH');
   const tmp = `${dir}.partial`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
@@ -58,7 +58,7 @@ export function openbaoBinary(): string {
   const dir = binDir('openbao', VERSIONS.openbao);
   const bin = join(dir, 'bao');
   if (existsSync(bin)) return bin;
-  requireTool('go', 'install Go >= 1.22 (https://go.dev/doc/install) to build OpenBao, or put bao on PATH');
+  requireTool('go', 'install Go >= 1.24 (https://go.dev/doc/install) to build OpenBao, or put bao on PATH');
   mkdirSync(dir, { recursive: true });
   // the release version is stamped at link time, as OpenBao's own release build does
   const ldflags = `-X github.com/openbao/openbao/version.fullVersion=${VERSIONS.openbao.slice(1)}`;
