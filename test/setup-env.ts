@@ -2,6 +2,10 @@
 // tsx's require hook lets code that loads modules by path (Temporal's data converter, the
 // workflow bundle's entry) resolve TypeScript sources in tests exactly as under `rotator`.
 import 'tsx/cjs';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { inject } from 'vitest';
 
 Object.assign(process.env, inject('serviceEnv'));
+
+// Temporal's own INFO lines (webpack statistics for every bundle) drown test output.
+Runtime.install({ logger: new DefaultLogger('WARN') });

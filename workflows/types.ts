@@ -66,6 +66,7 @@ export interface RotationProgress {
   phase: 'running' | 'awaiting-approval' | 'grace' | 'retiring' | 'compensating' | 'finished';
   steps: StepProgress[];
   graceEndsAt?: string;
+  /** As of the workflow's last activation (a query does not advance its clock); prefer graceEndsAt. */
   graceRemainingMs?: number;
   oldAccountSessions?: number;
   awaitingApproval?: { requestedBy?: string; deadline: string };

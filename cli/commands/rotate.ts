@@ -56,8 +56,9 @@ export async function follow(handle: WorkflowHandle, out: NodeJS.WritableStream,
       out.write(`  ${icon[s.status]} ${s.name}${took(s)}${s.detail ? `: ${s.detail}` : ''}\n`);
     });
     const countdown =
-      p.phase === 'grace' && p.graceRemainingMs !== undefined
-        ? `  … grace period: ${formatDuration(Math.ceil(p.graceRemainingMs / 1000) * 1000)} left${p.oldAccountSessions !== undefined ? `, ${p.oldAccountSessions} old session(s)` : ''}`
+      p.phase === 'grace' && p.graceEndsAt !== undefined
+        ? // from the end time: a query sees the workflow's clock as of its last activation
+          `  … grace period: ${formatDuration(Math.max(0, Math.ceil((Date.parse(p.graceEndsAt) - Date.now()) / 1000)) * 1000)} left${p.oldAccountSessions !== undefined ? `, ${p.oldAccountSessions} old session(s)` : ''}`
         : p.phase === 'awaiting-approval'
           ? `  … awaiting approval by someone other than ${p.awaitingApproval?.requestedBy ?? 'the requester'} until ${p.awaitingApproval?.deadline}`
           : '';

@@ -3,11 +3,14 @@ import { JsonLinesAuditSink } from '../../activities/audit';
 import { connectPostgres, createActivities } from '../../activities/index';
 import { createStoreRegistry } from '../../activities/stores/registry';
 import { createLogger } from '../../client/logger';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createRotatorWorker } from '../../workers/worker';
 import type { CliContext } from '../context';
 
 export async function runWorker(ctx: CliContext, o: { maxCachedWorkflows?: number }): Promise<void> {
   const log = createLogger('rotator-worker');
+  // the SDK's INFO lines include webpack statistics for the workflow bundle: keep WARN and up
+  Runtime.install({ logger: new DefaultLogger((process.env.ROTATOR_SDK_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN') });
   const inventory = ctx.inventory();
   const auditPath = process.env.ROTATOR_AUDIT_LOG ?? '.rotator/audit.jsonl';
   const stores = createStoreRegistry(inventory, new JsonLinesAuditSink(auditPath));
