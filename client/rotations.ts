@@ -5,10 +5,11 @@
  */
 import { type Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { WorkflowIdConflictPolicy } from '@temporalio/common';
+import { rotationWorkflowId } from '../workflows/ids';
 import type { RotationPlan } from './plans';
 
-/** The workflow id of a secret's rotation. */
-export const rotationWorkflowId = (secretId: string) => `rotation/${secretId}`;
+/** The workflow id of a secret's rotation (defined with the workflows, which use it too). */
+export { rotationWorkflowId };
 
 /** A rotation of this secret is already running. */
 export class AlreadyRunningError extends Error {
