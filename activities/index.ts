@@ -3,6 +3,8 @@
  * workflows see only the types.
  */
 import { Client } from 'pg';
+import { createIncidentActivities, type IncidentDeps } from './incident/activities';
+import { createNotifyActivities, type NotifyDeps } from './notify/activities';
 import { createPostgresActivities, type PgConnect } from './postgres/activities';
 import { createStoreActivities } from './stores/activities';
 import type { StoreRegistry } from './stores/types';
@@ -11,7 +13,12 @@ import type { StoreRegistry } from './stores/types';
 export interface ActivityDeps {
   stores: StoreRegistry;
   connect: PgConnect;
+  /** The leak response's clients and settings; without them this worker hosts rotations only. */
+  leak?: LeakResponseDeps;
 }
+
+/** What the leak response's own activities need (containment reuses the rotation's). */
+export type LeakResponseDeps = IncidentDeps & NotifyDeps;
 
 /** Opens a real PostgreSQL session (password authentication over TCP). */
 export const connectPostgres: PgConnect = async (cfg) => {
@@ -23,4 +30,5 @@ export const connectPostgres: PgConnect = async (cfg) => {
 export const createActivities = (d: ActivityDeps) => ({
   ...createStoreActivities(d),
   ...createPostgresActivities(d),
+  ...(d.leak ? { ...createIncidentActivities(d.leak), ...createNotifyActivities(d.leak) } : {}),
 });

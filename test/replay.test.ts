@@ -1,8 +1,8 @@
 /**
- * Replay: the saved histories of a completed, a rolled-back and an aborted rotation are
- * replayed against today's workflow code. A change that would break running workflows
- * (a reordered or removed step without patched()) fails here. Record anew with
- * test/histories/record.ts when a change is meant to be incompatible.
+ * Replay: the saved histories of a completed, a rolled-back and an aborted rotation, and of a
+ * completed leak response, are replayed against today's workflow code. A change that would
+ * break running workflows (a reordered or removed step without patched()) fails here. Record
+ * anew with test/histories/record.ts when a change is meant to be incompatible.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,8 +16,8 @@ const dir = join(__dirname, 'histories');
 const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 
 describe('replay of saved histories', () => {
-  it('has the three kinds of run on file', () => {
-    expect(files).toEqual(['aborted.json', 'rolled-back.json', 'rotated.json']);
+  it('has the four kinds of run on file', () => {
+    expect(files).toEqual(['aborted.json', 'leak-contained.json', 'rolled-back.json', 'rotated.json']);
   });
 
   it('replays every saved history without nondeterminism', async () => {
@@ -31,7 +31,7 @@ describe('replay of saved histories', () => {
       expect(r.error, `${r.workflowId}: ${String(r.error)}`).toBeUndefined();
       seen.push(r.workflowId);
     }
-    expect(seen.sort()).toEqual(['aborted', 'rolled-back', 'rotated']);
+    expect(seen.sort()).toEqual(['aborted', 'leak-contained', 'rolled-back', 'rotated']);
   });
 
   it('a changed workflow fails replay (the check can fail)', async () => {

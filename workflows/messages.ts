@@ -1,6 +1,6 @@
 /** Queries and updates shared by every rotation workflow and its clients (CLI, chat). */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { RotationProgress } from './types';
+import type { LeakProgress, RotationProgress } from './types';
 
 /** Who asks, as the CLI or chat knows them. */
 export interface Actor {
@@ -8,6 +8,8 @@ export interface Actor {
 }
 
 export const progressQuery = defineQuery<RotationProgress>('progress');
+/** A leak response's steps and SLA clock; the same query name, so any tool listing steps reads both. */
+export const leakProgressQuery = defineQuery<LeakProgress>('progress');
 /** End the grace period now; refused when no grace period is running. */
 export const skipGraceUpdate = defineUpdate<void, [Actor]>('skipGrace');
 /** Lengthen the running grace period by `ms`; refused when none is running. */

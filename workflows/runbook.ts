@@ -75,17 +75,9 @@ export class Runbook {
 
   /** Runs one step, recording it; an abort that arrived meanwhile stops the rotation after it. */
   async step<T>(name: string, fn: () => Promise<T>, detail?: (r: T) => string | undefined): Promise<T> {
-    const s: StepProgress = { name, status: 'running', startedAt: now() };
-    this.steps.push(s);
-    try {
-      const r = await fn();
-      Object.assign(s, { status: 'done', endedAt: now(), detail: detail?.(r) });
-      if (this.aborted && this.phase !== 'compensating') throw new StopRotation(this.aborted);
-      return r;
-    } catch (err) {
-      if (s.status === 'running') Object.assign(s, { status: 'failed', endedAt: now(), detail: reasonOf(err) });
-      throw err;
-    }
+    const r = await recordStep(this.steps, name, fn, detail);
+    if (this.aborted && this.phase !== 'compensating') throw new StopRotation(this.aborted);
+    return r;
   }
 
   /** Registers the undo of a step that just succeeded. */
@@ -133,6 +125,20 @@ export class Runbook {
     }
     this.phase = 'running';
     if (this.aborted) throw new StopRotation(this.aborted);
+  }
+}
+
+/** Runs `fn` as a step appended to `steps`, with its start and end times and a secret-free detail or failure reason. */
+export async function recordStep<T>(steps: StepProgress[], name: string, fn: () => Promise<T>, detail?: (r: T) => string | undefined): Promise<T> {
+  const s: StepProgress = { name, status: 'running', startedAt: now() };
+  steps.push(s);
+  try {
+    const r = await fn();
+    Object.assign(s, { status: 'done', endedAt: now(), detail: detail?.(r) });
+    return r;
+  } catch (err) {
+    Object.assign(s, { status: 'failed', endedAt: now(), detail: reasonOf(err) });
+    throw err;
   }
 }
 

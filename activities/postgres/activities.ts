@@ -7,7 +7,7 @@ import { generatePassword } from '../passwords';
 import { InvalidSecretError, VerificationFailedError, bounded } from '../boundary';
 import { ConflictError, NotFoundError } from '../stores/errors';
 import type { SecretStore, StoreRegistry } from '../stores/types';
-import type { PasswordPolicy, PostgresTarget, SecretRef } from '../../workflows/types';
+import type { PasswordPolicy, PostgresTarget, SecretRef, Sighting } from '../../workflows/types';
 import { scramSha256Verifier } from './scram';
 
 /** The JSON value of a database secret, the shape AWS uses for database secrets. */
@@ -45,6 +45,12 @@ export interface AccountPick {
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 // a SCRAM verifier is base64 and '$:' only, but quote it properly all the same
 const quoteLiteral = (text: string) => `'${text.replace(/'/g, "''")}'`;
+
+/** Ends the account's sessions but the caller's own; returns how many were ended. */
+async function endSessionsOf(s: PgSession, account: string): Promise<number> {
+  const { rows } = await s.query('SELECT count(*)::int AS n FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid()) t', [account]);
+  return Number(rows[0]?.n ?? 0);
+}
 
 export function parseDatabaseSecret(value: string, ref: SecretRef): DatabaseSecret {
   let parsed: unknown;
@@ -172,9 +178,29 @@ export const createPostgresActivities = (d: PostgresDeps) => {
         const exists = await s.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [account]);
         if (exists.rows.length === 0) return 0;
         await s.query(`ALTER ROLE ${quoteIdent(account)} WITH PASSWORD ${quoteLiteral(scramSha256Verifier(generatePassword()))}`);
-        if (!terminateSessions) return 0;
-        const { rows } = await s.query('SELECT count(*)::int AS n FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid()) t', [account]);
-        return Number(rows[0]?.n ?? 0);
+        return terminateSessions ? endSessionsOf(s, account) : 0;
+      });
+    },
+
+    /** Ends every session the account holds (a leak response: they may have logged in with the leaked password). */
+    async endSessions(pg: PostgresTarget, account: string): Promise<number> {
+      return asAdmin(pg, (s) => endSessionsOf(s, account));
+    },
+
+    /** The accounts' live sessions, as metadata (who, from where, since when): a leak's blast radius. */
+    async listSessions(pg: PostgresTarget, accounts: string[]): Promise<Sighting[]> {
+      return asAdmin(pg, async (s) => {
+        const { rows } = await s.query(
+          `SELECT pid, usename, datname, coalesce(host(client_addr), 'local socket') AS source, backend_start, application_name
+             FROM pg_stat_activity WHERE usename = ANY($1) AND pid <> pg_backend_pid() ORDER BY backend_start`,
+          [accounts],
+        );
+        return rows.map((r) => ({
+          identity: String(r.usename),
+          source: String(r.source),
+          at: new Date(r.backend_start as Date).toISOString(),
+          evidence: `pg_stat_activity: session pid ${String(r.pid)} on ${String(r.datname)}${r.application_name ? ` (application_name ${String(r.application_name).slice(0, 64)})` : ''}`,
+        }));
       });
     },
   });
