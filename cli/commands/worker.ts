@@ -4,6 +4,7 @@ import { connectPostgres, createActivities } from '../../activities/index';
 import { createStoreRegistry } from '../../activities/stores/registry';
 import { createLogger } from '../../client/logger';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { leakResponseDeps, loadLeakEnv } from '../../workers/leak-response';
 import { createRotatorWorker } from '../../workers/worker';
 import type { CliContext } from '../context';
 
@@ -14,9 +15,10 @@ export async function runWorker(ctx: CliContext, o: { maxCachedWorkflows?: numbe
   const inventory = ctx.inventory();
   const auditPath = process.env.ROTATOR_AUDIT_LOG ?? '.rotator/audit.jsonl';
   const stores = createStoreRegistry(inventory, new JsonLinesAuditSink(auditPath));
+  const leak = leakResponseDeps(loadLeakEnv(), { inventory, client: await ctx.client(), rotatorAuditLog: auditPath, log });
   const w = await createRotatorWorker({
     config: ctx.config,
-    activities: createActivities({ stores, connect: connectPostgres }),
+    activities: createActivities({ stores, connect: connectPostgres, leak }),
     maxCachedWorkflows: o.maxCachedWorkflows,
   });
   log.info(
