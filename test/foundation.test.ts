@@ -6,6 +6,7 @@ import { ConfigError, loadTemporalConfig } from '../client/config';
 import { decodedHistoryText, rawHistoryText } from './helpers/history';
 import { startHarness, type TemporalHarness } from './helpers/temporal';
 import { createEchoActivities } from './helpers/echo-activities';
+import { secretsInLogs } from './helpers/log-scan';
 import { startServices } from './services/services';
 
 const calls: string[] = [];
@@ -103,6 +104,14 @@ describe('payload codec', () => {
     } catch (err) {
       expect(String(err)).not.toContain(secretish.split(':')[1]);
     }
+  });
+});
+
+describe('the log scan the secret tests rely on', () => {
+  it('finds a value this process printed and names the log, not the value', () => {
+    const marker = `LOGMARK-${randomBytes(8).toString('hex')}`;
+    process.stderr.write(`a careless line with ${marker}\n`);
+    expect(secretsInLogs([`absent-${marker}`, marker])).toEqual(['test process output: value #1']);
   });
 });
 

@@ -17,6 +17,7 @@ import { SecretReader } from '../client/secret-reader';
 import { abortUpdate, approveUpdate, extendGraceUpdate, progressQuery, skipGraceUpdate } from '../workflows/messages';
 import type { PostgresRotationInput, RotationProgress, RotationResult } from '../workflows/types';
 import { decodedHistoryText, rawHistoryText } from './helpers/history';
+import { secretsInLogs } from './helpers/log-scan';
 import { adminQuery, newDualAccountSecret, registry, tryLogin } from './helpers/postgres';
 import { startHarness, type TemporalHarness } from './helpers/temporal';
 import { waitFor } from './helpers/wait';
@@ -236,6 +237,7 @@ describe('dual-account rotation', () => {
     const pgLog = readFileSync(process.env.PG_LOG_FILE!, 'utf8');
     expect(pgLog).toMatch(/ALTER ROLE .* PASSWORD/); // log_statement = 'ddl' does log the statements…
     for (const pw of passwordsSeen) expect(pgLog.includes(pw)).toBe(false); // …which carry verifiers only
+    expect(secretsInLogs(passwordsSeen)).toEqual([]); // nor any service's log, nor this test's output
   });
 });
 

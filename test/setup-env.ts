@@ -4,8 +4,12 @@
 import 'tsx/cjs';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { inject } from 'vitest';
+import { captureOutput } from './helpers/log-scan';
 
 Object.assign(process.env, inject('serviceEnv'));
 
 // Temporal's own INFO lines (webpack statistics for every bundle) drown test output.
 Runtime.install({ logger: new DefaultLogger('WARN') });
+
+// what this process prints is kept, so tests can prove no secret value reached it
+captureOutput();

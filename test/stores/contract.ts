@@ -4,7 +4,8 @@
  * file calls `describeStoreContract` with a fixture that knows how to reach its server.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { secretsInLogs } from '../helpers/log-scan';
 import { AccessDeniedError, ConflictError, NotFoundError, ThrottledError } from '../../activities/stores/errors';
 import type { SecretRef, SecretStore } from '../../activities/stores/types';
 
@@ -20,8 +21,6 @@ export interface StoreContractFixture {
   throttledStore(): Promise<SecretStore>;
   /** What a consumer that knows nothing of staging reads right now (the store's "latest"/current view). */
   consumerRead(ref: SecretRef): Promise<string | undefined>;
-  /** Every value written through the contract is recorded here, so callers can scan logs for them. */
-  written?: string[];
 }
 
 /** A value that looks like a real secret and is unique to this run. */
@@ -30,11 +29,18 @@ export const secretValue = (label: string) => JSON.stringify({ label, password: 
 export function describeStoreContract(name: string, setup: () => Promise<StoreContractFixture>): void {
   describe(`${name}: SecretStore contract`, () => {
     const fx = () => setup();
-    const value = (f: StoreContractFixture, label: string) => {
+    const written: string[] = [];
+    const value = (_f: StoreContractFixture, label: string) => {
       const v = secretValue(label);
-      f.written?.push(v);
+      written.push(v);
       return v;
     };
+
+    afterAll(() => {
+      // the suite's own output, every service's log and the audit devices: no value written
+      expect(written.length).toBeGreaterThan(10);
+      expect(secretsInLogs(written.map((v) => JSON.parse(v).password as string))).toEqual([]);
+    });
 
     /** A secret with v1 current, as the first rotation leaves it. */
     async function withCurrent(f: StoreContractFixture): Promise<{ ref: SecretRef; v1: string; id1: string }> {
