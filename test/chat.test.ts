@@ -42,6 +42,7 @@ import type { LeakResult, PostgresRotationInput, RotationResult } from '../workf
 import { FakeSlack, type SlackMessageRecord } from './fakes/slack-server';
 import { adminConfig, newDualAccountSecret, registry, tryLogin } from './helpers/postgres';
 import { startHarness, type TemporalHarness } from './helpers/temporal';
+import { inventoryYaml } from './helpers/cli';
 import { waitFor } from './helpers/wait';
 
 const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
@@ -67,41 +68,20 @@ let leaked: PostgresRotationInput; // reported leaked from chat
 const passwordsSeen: string[] = []; // every password the store held, for the scan at the end
 const ackBodies: string[] = [];
 
-function inventoryYaml(secrets: Array<{ input: PostgresRotationInput; grace: string }>): string {
-  const lines = ['stores:', '  vault:', '    type: vault', '    address: env:VAULT_ADDR', '    token: env:VAULT_TOKEN', 'secrets:'];
-  for (const { input, grace } of secrets) {
-    const pg = input.postgres;
-    lines.push(
-      `  - id: ${input.secretId}`,
-      '    type: postgres-dual-account',
-      `    store: ${input.ref.store}`,
-      `    path: ${input.ref.path}`,
-      '    postgres:',
-      `      host: ${pg.host}`,
-      '      port: env:PGPORT',
-      `      database: ${pg.database}`,
-      `      admin: { store: ${pg.admin.store}, path: ${pg.admin.path} }`,
-      `      accounts: [${pg.accounts.join(', ')}]`,
-      `      group: ${pg.group}`,
-      '      terminateSessions: true',
-      `    grace: ${grace}`,
-      '    consumerCacheTtl: 1s',
-      '    schedule: { every: 30d }',
-      '    owners: [payments-oncall]',
-      "    channel: '#payments-oncall'",
-      `    chat: { leak: [${ALICE}], rotate: [${ALICE}, ${CHANNELS.incident}], steer: [${ALICE}, ${BOB}] }`,
-    );
-  }
-  return `${lines.join('\n')}\n`;
-}
-
 beforeAll(async () => {
   await slack.start();
   rotated = await newDualAccountSecret(vault);
   untouched = await newDualAccountSecret(vault);
   leaked = await newDualAccountSecret(vault, { timings: { graceMs: 0 } });
   inventoryPath = join(dir, 'rotations.yaml');
-  writeFileSync(inventoryPath, inventoryYaml([rotated, untouched, leaked].map((input) => ({ input, grace: '60s' }))));
+  const extra = {
+    grace: '60s',
+    consumerCacheTtl: '1s',
+    schedule: '{ every: 30d }',
+    channel: "'#payments-oncall'",
+    chat: `{ leak: [${ALICE}], rotate: [${ALICE}, ${CHANNELS.incident}], steer: [${ALICE}, ${BOB}] }`,
+  };
+  writeFileSync(inventoryPath, inventoryYaml([rotated, untouched, leaked].map((input) => ({ id: input.secretId, input, extra }))));
   const inventory = loadInventory(inventoryPath);
   // the worker as `rotator worker` builds it: rotations, the leak response, and the Slack sink for its notifications
   const rotations = await connectTemporal(loadTemporalConfig());

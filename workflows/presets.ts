@@ -5,7 +5,7 @@
 import type { ActivityOptions } from '@temporalio/workflow';
 import type { LeakTimings, RotationTimings } from './types';
 
-/** Failure types that no retry will fix (see activities/stores/errors.ts and activities/boundary.ts). */
+/** Failure types that no retry will fix: the non-retryable StoreErrorType values and VerificationFailed (activities/). */
 export const NON_RETRYABLE = ['NotFound', 'AccessDenied', 'InvalidValue', 'VerificationFailed'];
 
 /** Every preset needs only the per-attempt timeout, so the leak response's timings fit too. */

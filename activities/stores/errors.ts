@@ -4,16 +4,15 @@
  * non-retryable ones. Messages are written by us and never quote a provider's response or
  * a value: a provider's message can echo what it was sent.
  */
-import { ApplicationFailure } from '@temporalio/common';
+import { RotatorError } from '../boundary';
 import type { SecretRef } from './types';
 
 /** The kinds of store failure; a `Record<StoreErrorType, …>` makes the compiler name a forgotten one. */
 export type StoreErrorType = 'NotFound' | 'AccessDenied' | 'Conflict' | 'Throttled' | 'Unavailable' | 'InvalidValue';
 
-/** Base class of every store failure. */
-export abstract class StoreError extends Error {
-  abstract readonly type: StoreErrorType;
-  abstract readonly retryable: boolean;
+/** Base class of every store failure; it crosses the activity boundary like every RotatorError. */
+export abstract class StoreError extends RotatorError {
+  abstract override readonly type: StoreErrorType;
   constructor(readonly ref: SecretRef | undefined, message: string) {
     super(ref ? `${ref.store}:${ref.path}: ${message}` : message);
   }
@@ -48,12 +47,4 @@ export class UnavailableError extends StoreError {
 export class InvalidValueError extends StoreError {
   readonly type = 'InvalidValue';
   readonly retryable = false;
-}
-
-/** Store failure types that no retry will fix; workflow retry policies list them. */
-export const NON_RETRYABLE_STORE_ERRORS: StoreErrorType[] = ['NotFound', 'AccessDenied', 'InvalidValue'];
-
-/** Maps a store error to the ApplicationFailure that crosses the activity boundary. */
-export function toApplicationFailure(err: StoreError): ApplicationFailure {
-  return ApplicationFailure.create({ type: err.type, message: err.message, nonRetryable: !err.retryable });
 }

@@ -138,7 +138,8 @@ export interface StatusJson {
   overdueReason: string;
 }
 
-function inventoryYaml(secrets: InventorySecret[]): string {
+/** An inventory for the given secrets (stores from the local services' environment). */
+export function inventoryYaml(secrets: InventorySecret[]): string {
   const lines = [
     'stores:',
     '  vault:',
