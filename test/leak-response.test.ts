@@ -114,7 +114,8 @@ const notificationsOf = (secretId: string) => hook.received.filter((r) => r.body
 
 /**
  * An application as consumers are written: each unit of work reads the credential through a
- * SecretReader (cached for the consumer TTL) and logs in; a refused login refreshes once.
+ * SecretReader (cached for the consumer TTL) and logs in; a refused login, or a session ended
+ * by the server, refreshes once.
  */
 function application(input: PostgresRotationInput, store: SecretStore) {
   const reader = new SecretReader({ store, ref: input.ref, ttlMs: input.timings.consumerCacheTtlMs });
@@ -128,7 +129,9 @@ function application(input: PostgresRotationInput, store: SecretStore) {
   const running = (async () => {
     while (state.running) {
       try {
-        state.lastUser = await reader.withCredential(loginAs, (err) => (err as { code?: string }).code === '28P01');
+        // 28P01: password refused; 57P01: containment ended the session mid-work. Either way the
+        // credential in hand is dead: read the store once more and retry
+        state.lastUser = await reader.withCredential(loginAs, (err) => ['28P01', '57P01'].includes((err as { code?: string }).code ?? ''));
         state.logins++;
       } catch (err) {
         state.failures.push((err as Error).message);
