@@ -13,6 +13,8 @@ import type { StoreRegistry } from './stores/types';
 export interface ActivityDeps {
   stores: StoreRegistry;
   connect: PgConnect;
+  /** Admin sessions, pooled by the worker (createAdminPool); `connect` when not given. */
+  connectAdmin?: PgConnect;
   /** The leak response's clients and settings; without them this worker hosts rotations only. */
   leak?: LeakResponseDeps;
 }

@@ -2,7 +2,7 @@
  * Named activity option presets. Timeouts come from the run's timings (durations are inputs);
  * retry policies name the failure types no retry can fix.
  */
-import type { ActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 import type { LeakTimings, RotationTimings } from './types';
 
 /** Failure types that no retry will fix: the non-retryable StoreErrorType values and VerificationFailed (activities/). */
@@ -19,6 +19,10 @@ export const STORE_CALL = (t: Timeout): ActivityOptions => ({ startToCloseTimeou
 export const DATABASE_CALL = (t: Timeout): ActivityOptions => ({ startToCloseTimeout: t.activityTimeoutMs, retry: retry(10) });
 /** Using a new credential for real: a few attempts, then it has failed. */
 export const VERIFY_CALL = (t: Timeout): ActivityOptions => ({ startToCloseTimeout: t.activityTimeoutMs, retry: retry(3) });
+/** DATABASE_CALL as a local activity: run by the worker inside the workflow task, no server round trip. */
+export const LOCAL_DATABASE_CALL = (t: Timeout): LocalActivityOptions => ({ startToCloseTimeout: t.activityTimeoutMs, retry: retry(10) });
+/** VERIFY_CALL as a local activity. */
+export const LOCAL_VERIFY_CALL = (t: Timeout): LocalActivityOptions => ({ startToCloseTimeout: t.activityTimeoutMs, retry: retry(3) });
 /** Notifications: a few quick attempts; a sink that is down must not hold the playbook up. */
 export const NOTIFY_CALL = (t: Timeout): ActivityOptions => ({ startToCloseTimeout: Math.min(t.activityTimeoutMs, 15_000), retry: retry(3) });
 /** Reading logs and revoking tokens during an incident: idempotent, retried. */

@@ -5,17 +5,23 @@
  * Consumers never hold a credential that does not log in: the account they use is only
  * locked after a grace period at least as long as their cache TTL.
  */
-import { isCancellation, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import { isCancellation, patched, proxyActivities, proxyLocalActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { PostgresActivities } from '../activities/postgres/activities';
 import type { StoreActivities } from '../activities/stores/activities';
-import { DATABASE_CALL, STORE_CALL, VERIFY_CALL } from './presets';
+import { DATABASE_CALL, LOCAL_DATABASE_CALL, LOCAL_VERIFY_CALL, STORE_CALL, VERIFY_CALL } from './presets';
 import { Runbook, StopRotation, reasonOf } from './runbook';
 import type { PostgresRotationInput, RotationResult } from './types';
 
 export async function rotatePostgresDualAccount(input: PostgresRotationInput): Promise<RotationResult> {
   const { ref, postgres: target, timings: t } = input;
-  const pg = proxyActivities<PostgresActivities>(DATABASE_CALL(t));
-  const verify = proxyActivities<PostgresActivities>(VERIFY_CALL(t));
+  // The database steps run as local activities: in the worker, inside the workflow task, with no
+  // server round trip each (bench/results/overhead.md). promote stays a regular activity, recorded
+  // before anything after it runs: a worker that dies re-runs the local activities since the last
+  // workflow task, and pick re-run after promote would pick the other account. Runs started
+  // before this replay as they ran.
+  const local = patched('local-database-steps');
+  const pg = local ? proxyLocalActivities<PostgresActivities>(LOCAL_DATABASE_CALL(t)) : proxyActivities<PostgresActivities>(DATABASE_CALL(t));
+  const verify = local ? proxyLocalActivities<PostgresActivities>(LOCAL_VERIFY_CALL(t)) : proxyActivities<PostgresActivities>(VERIFY_CALL(t));
   const store = proxyActivities<StoreActivities>(STORE_CALL(t));
   const book = new Runbook(input.secretId, input.requestedBy);
   const { workflowId, runId } = workflowInfo();

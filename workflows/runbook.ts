@@ -146,6 +146,8 @@ export async function recordStep<T>(steps: StepProgress[], name: string, fn: () 
 export function reasonOf(err: unknown): string {
   if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) return `${err.cause.type ?? 'Error'}: ${err.cause.message}`;
   if (err instanceof ActivityFailure) return `activity failed: ${err.cause?.message ?? err.message}`;
+  // a local activity's failure arrives as the ApplicationFailure itself, not wrapped
+  if (err instanceof ApplicationFailure) return `${err.type ?? 'Error'}: ${err.message}`;
   if (isCancellation(err)) return 'cancelled';
   return err instanceof Error ? err.message : String(err);
 }

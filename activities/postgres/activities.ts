@@ -32,7 +32,10 @@ export type PgConnect = (cfg: { host: string; port: number; database: string; us
 /** What the PostgreSQL activities need. */
 export interface PostgresDeps {
   stores: StoreRegistry;
+  /** Fresh sessions: verification logs in with the new password for real. */
   connect: PgConnect;
+  /** Admin sessions (may be pooled: activities/postgres/admin-pool.ts); `connect` when not given. */
+  connectAdmin?: PgConnect;
 }
 
 /** Which account is live now, and which one this rotation may use. */
@@ -79,7 +82,7 @@ export const createPostgresActivities = (d: PostgresDeps) => {
     if (typeof admin.username !== 'string' || typeof admin.password !== 'string') {
       throw new InvalidSecretError(`${pg.admin.store}:${pg.admin.path}: the admin credential lacks username or password`);
     }
-    const s = await d.connect({ host: pg.host, port: pg.port, database: pg.database, user: admin.username, password: admin.password });
+    const s = await (d.connectAdmin ?? d.connect)({ host: pg.host, port: pg.port, database: pg.database, user: admin.username, password: admin.password });
     try {
       return await fn(s);
     } finally {

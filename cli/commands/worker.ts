@@ -1,6 +1,7 @@
 /** `rotator worker`: hosts workflows and activities until SIGINT/SIGTERM. */
 import { JsonLinesAuditSink } from '../../activities/audit';
 import { connectPostgres, createActivities } from '../../activities/index';
+import { createAdminPool } from '../../activities/postgres/admin-pool';
 import { createStoreRegistry } from '../../activities/stores/registry';
 import { createLogger } from '../../client/logger';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -16,9 +17,10 @@ export async function runWorker(ctx: CliContext, o: { maxCachedWorkflows?: numbe
   const auditPath = process.env.ROTATOR_AUDIT_LOG ?? '.rotator/audit.jsonl';
   const stores = createStoreRegistry(inventory, new JsonLinesAuditSink(auditPath));
   const leak = leakResponseDeps(loadLeakEnv(), { inventory, client: await ctx.client(), rotatorAuditLog: auditPath, log });
+  const connectAdmin = createAdminPool();
   const w = await createRotatorWorker({
     config: ctx.config,
-    activities: createActivities({ stores, connect: connectPostgres, leak }),
+    activities: createActivities({ stores, connect: connectPostgres, connectAdmin, leak }),
     maxCachedWorkflows: o.maxCachedWorkflows,
   });
   log.info(
@@ -28,5 +30,6 @@ export async function runWorker(ctx: CliContext, o: { maxCachedWorkflows?: numbe
   // the SDK turns SIGINT/SIGTERM into a graceful shutdown; run() settles when it is done
   await w.worker.run();
   await w.close();
+  await connectAdmin.end();
   log.info('worker stopped');
 }
