@@ -10,6 +10,7 @@ import { rotationWorkflowId, scheduleIdOf } from '../workflows/ids';
 import { progressQuery } from '../workflows/messages';
 import type { RotationProgress } from '../workflows/types';
 import { type RotationHistory, type RotationRun, rotationHistory } from './history';
+import { inParallel } from './concurrency';
 
 /** The rotation running now. */
 export interface RunningRotation {
@@ -76,7 +77,7 @@ export async function secretStatus(client: Client, spec: SecretSpec, o: { now?: 
 /** Statuses of the inventory's secrets (all, or those named), a few at a time. */
 export async function inventoryStatus(client: Client, inventory: Inventory, o: { ids?: string[]; now?: Date; since?: Date } = {}) {
   const specs = o.ids ? inventory.secrets.filter((s) => o.ids!.includes(s.id)) : inventory.secrets;
-  return mapLimit(specs, 8, (spec) => secretStatus(client, spec, o));
+  return inParallel(specs, 8, (spec) => secretStatus(client, spec, o));
 }
 
 /**
@@ -149,15 +150,3 @@ export function roughDuration(ms: number): string {
   return parts.filter((p) => !p.startsWith('0')).join('') || '0s';
 }
 
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  return out;
-}

@@ -11,6 +11,7 @@ import { PlanError } from '../client/plans';
 import type { Inventory } from '../inventory';
 import { scheduleIdOf } from '../workflows/ids';
 import { type ActionMemo, type DesiredSchedule, desiredSchedule, ROTATOR_SECRET_ID, TRIGGER_WORKFLOW } from './desired';
+import { inParallel } from '../client/concurrency';
 
 /** What sync does (or would do) with one schedule. */
 export type SyncAction = 'create' | 'update' | 'delete' | 'unchanged' | 'skip' | 'conflict';
@@ -37,20 +38,6 @@ export interface SyncScope {
  * server's load modest.
  */
 const SYNC_CONCURRENCY = 8;
-
-/** `fn` over `items`, at most `limit` at a time; results in the items' order. */
-async function inParallel<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  return out;
-}
 
 /** Compares the inventory with the namespace; changes nothing. */
 export async function planSync(client: Client, inventory: Inventory, scope: SyncScope): Promise<SyncEntry[]> {
