@@ -138,7 +138,7 @@ export function openBaoMarkdown(r: OpenBaoResult, base?: Baseline<OpenBaoResult>
   const before = base
     ? [
         '',
-        `Before this issue's changes (local activities for the database steps, pooled admin sessions; run ${base.date}, load average mean ${base.load.mean}): ${base.result.rotator
+        `Before the changes made for this benchmark (local activities for the database steps, pooled admin sessions), run ${base.date} (load average mean ${base.load.mean}): ${base.result.rotator
           .filter((x) => x.mode === 'engine')
           .map((x) => `rotator ${f2(x.rotationsPerS)}/s at concurrency ${x.concurrency}`)
           .join(', ')}; OpenBao ${base.result.openbao.map((x) => `${f2(x.rotationsPerS)}/s at concurrency ${x.concurrency}`).join(', ')}.`,

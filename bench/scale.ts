@@ -261,20 +261,13 @@ const parkedRow = (what: string, p: ParkedRun, loadMean: number) => [
   loadMean,
 ];
 
-export function scaleMarkdown(r: ScaleResult, o: { load: number; base?: { date: string; loadMean: number; result: ScaleResult }; others?: ParkedOnFile[] } = { load: NaN }): string {
-  const beforeSync = (what: string) => o.base?.result.syncs.find((x) => x.what === what)?.seconds;
+export function scaleMarkdown(r: ScaleResult, o: { load: number; others?: ParkedOnFile[] } = { load: NaN }): string {
   const parts = r.syncs.length === 0 ? ['(No inventory sync in this run.)'] : [
     `## \`rotator schedules sync\` with an inventory of ${r.inventory.toLocaleString('en')} secrets`,
     '',
-    table(
-      ['run', 'seconds', ...(o.base ? ['before (one schedule at a time)'] : []), 'what sync printed'],
-      r.syncs.map((s) => [s.what, s.seconds.toFixed(1), ...(o.base ? [beforeSync(s.what)?.toFixed(1) ?? '—'] : []), s.summary]),
-    ),
+    table(['run', 'seconds', 'what sync printed'], r.syncs.map((s) => [s.what, s.seconds.toFixed(1), s.summary])),
     '',
-    'Each run is the real command spawned (`node bin/rotator.js schedules sync`), so it includes starting Node, loading and validating the inventory (zod), the plan (a describe per secret, and a visibility list of rotator\'s schedules) and applying it (a create, update or delete per schedule). The schedules are created in the benchmarks\' own namespace (`rotator-bench`) on a task queue no worker serves, and deleted again afterwards by the benchmark itself, in parallel.',
-    ...(o.base
-      ? ['', `Before: sync described and applied one schedule after the other (run ${o.base.date}, load average mean ${o.base.loadMean}); now it keeps 8 in flight (schedules/sync.ts).`]
-      : []),
+    'Each run is the real command spawned (`node bin/rotator.js schedules sync`), so it includes starting Node, loading and validating the inventory (zod), the plan (a describe per secret, one after the other, and a visibility list of rotator\'s schedules) and applying it (a create, update or delete per schedule, one after the other). The schedules are created in the benchmarks\' own namespace (`rotator-bench`) on a task queue no worker serves, and deleted again afterwards by the benchmark itself, 16 at a time. A describe is a query the schedule\'s own workflow answers on the server (Temporal runs each schedule as a workflow), and each create starts one: the dev server (one SQLite writer) sets the pace.',
   ];
   const p = r.parked;
   if (p) {
@@ -304,7 +297,7 @@ export function scaleMarkdown(r: ScaleResult, o: { load: number; base?: { date: 
       '',
       `The worker is \`rotator worker\` with a sticky cache of ${p.workerCache ?? 500} workflows${(p.workerCache ?? 500) < p.rotations ? ' (fewer than the rotations: an evicted one is replayed from its history when its timer fires)' : ''}. RSS over time (s, MiB): ${p.rss.timeline.filter((_, i) => i % 10 === 0).map(([t, m]) => `${t}:${m}`).join(' ')}.`,
     );
-    const others = [...(o.base?.result.parked ? [{ file: 'baseline/scale.json', date: o.base.date, loadMean: o.base.loadMean, parked: o.base.result.parked }] : []), ...(o.others ?? [])];
+    const others = o.others ?? [];
     const bigger = others.filter((x) => x.parked.rotations > p.rotations);
     if (bigger.length > 0) {
       const b = bigger.map((x) => x.parked);
